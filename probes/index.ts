@@ -1,4 +1,5 @@
-/** The probe registry: every probe module, in the order they are listed in the report's sections. */
+/** The probe registry: every probe module. Order is only a tie-break; dependencies decide scheduling. */
 import type { AnyProbe } from '../src/define-probe.js';
+import network from './network.js';
 
-export const PROBES: readonly AnyProbe[] = [];
+export const PROBES: readonly AnyProbe[] = [network];

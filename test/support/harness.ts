@@ -47,3 +47,19 @@ export async function leftovers(runId: string): Promise<string[]> {
   ]);
   return lists.flatMap((l) => l.stdout.split('\n').filter(Boolean));
 }
+
+/** What the verdict must be, given whether the CLI could do it. */
+export function expectedStatus(truth: GroundTruth | boolean): 'supported' | 'unsupported' {
+  const ok = typeof truth === 'boolean' ? truth : truth.ok;
+  return ok ? 'supported' : 'unsupported';
+}
+
+/** A unique name for ground-truth resources a test creates itself (and removes in its own finally). */
+export function truthName(what: string): string {
+  return `cap-probe-truth-${what}-${Math.random().toString(16).slice(2, 8)}`;
+}
+
+/** The shell snippet a client container uses to fetch the token served by serveTokenCommand. */
+export function ncFetch(host: string, port: number): string {
+  return `for i in 1 2 3 4 5 6 7 8 9 10; do printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc ${host} ${port} 2>&1 | grep -q cap-probe-ok && exit 0; sleep 0.5; done; exit 1`;
+}
