@@ -17,6 +17,8 @@ export interface CapabilityDefinition {
   readonly documented: DocumentedClaim;
   /** The document's own words where its claim is more than yes/no (auth method, rate limits, caveats). */
   readonly documentedNote?: string;
+  /** Optional, for `cap-probe explain`: what the capability means in practice, beyond its title. */
+  readonly explain?: string;
 }
 
 const registryRows = (

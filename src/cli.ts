@@ -3,13 +3,22 @@
  * stdout carries only the report; progress and errors go to stderr.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { CATALOGUE } from './catalogue.js';
+import { z } from 'zod';
+import { toCapabilityResult } from './capability-result.js';
+import { CATALOGUE, findCapability, type CapabilityId } from './catalogue.js';
+import { diffMatrices, renderDiffJson, renderDiffText } from './diff.js';
+import { evaluate, expectedIds, loadExpectations, renderCheckJson, renderCheckText } from './expectations.js';
+import { isReason, renderExplain, renderReasonExplain } from './explain.js';
+import { loadMatrix } from './matrix-file.js';
 import { parseDuration, parsePositiveInt } from './duration.js';
 import { UsageError } from './errors.js';
 import { SECTION_TITLES } from './model.js';
+import { parseCredentialsOption, parseRegistriesOption } from './registry/options.js';
 import { writeFileAtomic } from './output.js';
 import { REPORTERS, isReporterName, type ReporterName } from './reporters/index.js';
-import type { Report } from './report.js';
+import { CapabilityResultSchema, ReportSchema, SCHEMA_VERSION, type CapabilityResult, type Report } from './report.js';
+import { renderJsonlLine } from './reporters/jsonl.js';
+import { junitXml } from './reporters/junit.js';
 import { RunStop, type RunEvent } from './runner.js';
 import { parsePatterns, selectCapabilities } from './select.js';
 import { TOOL_VERSION } from './version.js';
@@ -17,6 +26,8 @@ import { TOOL_VERSION } from './version.js';
 export const EXIT = {
   ok: 0,
   internalError: 1,
+  /** check: an expectation does not hold; diff --exit-code: the matrices differ. */
+  checkFailed: 1,
   badInput: 2,
   deadline: 3,
   interrupted: 130,
@@ -92,11 +103,22 @@ interface AllFlags extends OutputFlags {
   timeout?: string;
   probeTimeout?: string;
   progress?: boolean;
+  /** all: render this saved matrix instead of probing. */
+  from?: string;
+  registries?: string;
+  pushTarget?: string;
+  credentials?: string;
+  loginRegistry?: string;
 }
 
-async function commandAll(flags: AllFlags): Promise<number> {
-  const format = reporterName(flags);
-  const selected = selectCapabilities(parsePatterns(flags.only), parsePatterns(flags.skip));
+interface LiveRun {
+  readonly report: Report;
+  /** The exit code when Ctrl-C or --timeout ended the run early; undefined when it completed. */
+  readonly stopCode: number | undefined;
+}
+
+/** Runs the selected probes against the engine, with Ctrl-C/--timeout handling and progress on stderr. */
+async function runLive(flags: AllFlags, selected: Set<CapabilityId>, onEvent?: (event: RunEvent) => void): Promise<LiveRun> {
   const concurrency = flags.concurrency ? parsePositiveInt(flags.concurrency, '--concurrency') : 4;
   const deadlineMs = flags.timeout ? parseDuration(flags.timeout, '--timeout') : undefined;
   const probeTimeoutMs = flags.probeTimeout ? parseDuration(flags.probeTimeout, '--probe-timeout') : undefined;
@@ -126,8 +148,13 @@ async function commandAll(flags: AllFlags): Promise<number> {
       ...(flags.image ? { image: flags.image } : {}),
       concurrency,
       ...(probeTimeoutMs ? { probeTimeoutMs } : {}),
+      // The registry probes' options (probes/registry-*.ts read them with zod).
+      extraOptions: Object.fromEntries(Object.entries({ registries: flags.registries, pushTarget: flags.pushTarget, credentials: flags.credentials, loginRegistry: flags.loginRegistry }).filter(([, v]) => v !== undefined)),
       signal: controller.signal,
-      onEvent: progress.event,
+      onEvent: (event) => {
+        progress.event(event);
+        onEvent?.(event);
+      },
       onPhase: progress.phase,
     });
   } finally {
@@ -136,13 +163,122 @@ async function commandAll(flags: AllFlags): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-  const width = format === 'table' && process.stdout.isTTY ? process.stdout.columns : undefined;
-  emit(REPORTERS[format](report, { color: !flags.output && useColor(flags.color, process.stdout), ...(width ? { width } : {}) }), flags);
   if (!report.environment.engine.facts) {
     process.stderr.write(`cap-probe: no engine reachable (${report.environment.engine.attempts.map((a) => a.url).join(', ')}); engine capabilities are unsupported\n`);
   }
   const stop = controller.signal.reason as unknown;
-  if (stop instanceof RunStop) return stop.reason === 'deadline' ? EXIT.deadline : EXIT.interrupted;
+  const stopCode = stop instanceof RunStop ? (stop.reason === 'deadline' ? EXIT.deadline : EXIT.interrupted) : undefined;
+  return { report, stopCode };
+}
+
+/**
+ * JSON Lines to stdout as the run goes: a row the moment its outcome is known, then (at the end) the rows no
+ * probe decided. Each row is written once, the first time it is known.
+ */
+function jsonlStream() {
+  const written = new Set<string>();
+  const write = (row: CapabilityResult) => {
+    if (written.has(row.id)) return;
+    written.add(row.id);
+    process.stdout.write(renderJsonlLine(row));
+  };
+  return {
+    onEvent(event: RunEvent) {
+      if (event.type !== 'outcome') return;
+      const definition = findCapability(event.outcome.id);
+      if (definition) write(CapabilityResultSchema.parse(toCapabilityResult(definition, event.outcome, event.probe)));
+    },
+    finish(report: Report) {
+      for (const row of report.capabilities) write(row);
+    },
+  };
+}
+
+async function commandAll(flags: AllFlags): Promise<number> {
+  const format = reporterName(flags);
+  if (flags.from) {
+    // Render a saved matrix in another format (e.g. the CI's JSON as Markdown or JUnit) without probing again.
+    const saved = loadMatrix(flags.from);
+    emit(REPORTERS[format](saved, { color: !flags.output && useColor(flags.color, process.stdout) }), flags);
+    return EXIT.ok;
+  }
+  const selected = selectCapabilities(parsePatterns(flags.only), parsePatterns(flags.skip));
+  const stream = format === 'jsonl' && !flags.output ? jsonlStream() : undefined;
+  const { report, stopCode } = await runLive(flags, selected, stream?.onEvent);
+  if (stream) stream.finish(report);
+  else {
+    const width = format === 'table' && process.stdout.isTTY ? process.stdout.columns : undefined;
+    emit(REPORTERS[format](report, { color: !flags.output && useColor(flags.color, process.stdout), ...(width ? { width } : {}) }), flags);
+  }
+  return stopCode ?? EXIT.ok;
+}
+
+interface CheckFlags extends AllFlags {
+  expect: string;
+  from?: string;
+}
+
+const CHECK_FORMATS = ['text', 'json', 'junit'] as const;
+
+/** check: exit 0 when every expectation holds, 1 when any does not, 2 on bad input. */
+async function commandCheck(flags: CheckFlags): Promise<number> {
+  const format = flags.json ? 'json' : (flags.format ?? 'text');
+  if (!(CHECK_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format ${format}: check writes ${CHECK_FORMATS.join(', ')}`);
+  const expectations = loadExpectations(flags.expect);
+  let report: Report;
+  let stopCode: number | undefined;
+  if (flags.from) {
+    if (flags.only || flags.skip) throw new UsageError('--only/--skip select what a live run probes; with --from the saved matrix is checked as it is');
+    report = loadMatrix(flags.from);
+  } else {
+    let selected = expectedIds(expectations);
+    if (flags.only || flags.skip) {
+      const narrowed = selectCapabilities(parsePatterns(flags.only), parsePatterns(flags.skip));
+      selected = new Set([...selected].filter((id) => narrowed.has(id)));
+    }
+    ({ report, stopCode } = await runLive(flags, selected));
+  }
+  const result = evaluate(report, expectations);
+  const text = format === 'junit' ? junitXml(report, result) : format === 'json' ? renderCheckJson(result) : renderCheckText(result);
+  emit(text, flags);
+  if (format !== 'text' && result.failures.length && !flags.output) process.stderr.write(`cap-probe: ${result.failures.length} expectation(s) do not hold\n`);
+  if (stopCode !== undefined) return stopCode;
+  return result.failures.length === 0 ? EXIT.ok : EXIT.checkFailed;
+}
+
+interface DiffFlags extends OutputFlags {
+  all?: boolean;
+  exitCode?: boolean;
+}
+
+function commandDiff(files: string[], flags: DiffFlags): number {
+  if (files.length < 2) throw new UsageError('diff needs at least two matrices (cap-probe all --json > a.json)');
+  const inputs = files.map((file) => ({ label: file, report: loadMatrix(file) }));
+  const result = diffMatrices(inputs, { all: Boolean(flags.all) });
+  emit(flags.json ? renderDiffJson(result) : renderDiffText(result, { color: !flags.output && useColor(flags.color, process.stdout) }), flags);
+  return flags.exitCode && result.differing > 0 ? EXIT.checkFailed : EXIT.ok;
+}
+
+function commandSchema(flags: { output?: string }): number {
+  const schema = z.toJSONSchema(ReportSchema);
+  emit(`${JSON.stringify({ ...schema, title: 'cap-probe capability matrix', description: `The JSON written by \`cap-probe all --json\` (schemaVersion ${SCHEMA_VERSION}).` }, null, 2)}\n`, flags);
+  return EXIT.ok;
+}
+
+async function commandExplain(id: string, flags: { from?: string; output?: string }): Promise<number> {
+  const capability = findCapability(id);
+  if (!capability) {
+    if (isReason(id)) {
+      emit(renderReasonExplain(id), flags);
+      return EXIT.ok;
+    }
+    const near = CATALOGUE.filter((c) => c.id.includes(id) || id.includes(c.id.split('.')[0] ?? '')).slice(0, 5).map((c) => c.id);
+    throw new UsageError(`explain ${id}: no such capability or reason code${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; see \`cap-probe list\``);
+  }
+  const from = flags.from ? { label: flags.from, report: loadMatrix(flags.from) } : undefined;
+  const { PROBES } = await import('../probes/index.js');
+  const probe = PROBES.find((p) => p.decides.includes(capability.id as CapabilityId));
+  emit(renderExplain({ capability, probe, from }), flags);
   return EXIT.ok;
 }
 
@@ -183,6 +319,12 @@ Examples:
   cap-probe all --json > matrix.json    the matrix as JSON, for CI
   cap-probe all --only container.run.*  only some capabilities (id glob or section)
   cap-probe list                        the capability catalogue
+  cap-probe check --expect document     does this environment match the source document? (exit 1 if not)
+  cap-probe check --expect ci.json --from matrix.json   check a saved matrix against your expectations
+  cap-probe diff a.json b.json          compare environments: only the rows that differ
+  cap-probe all --format markdown       the document's own tables, filled from observation (also junit, jsonl)
+  cap-probe schema                      the JSON Schema of the matrix
+  cap-probe explain container.run.privileged --from matrix.json
 ${EXIT_CODES_HELP}`);
 
   outputOptions(
@@ -197,11 +339,75 @@ ${EXIT_CODES_HELP}`);
       .option('-t, --timeout <duration>', 'deadline for the whole run (90s, 5m); undecided rows become "deadline"')
       .option('--probe-timeout <duration>', 'timeout for each probe', '90s')
       .option('--progress', 'show progress on stderr even when it is not a terminal')
+      .option('--from <matrix.json>', 'no probing: render a saved matrix (all --json) in the chosen --format')
+      .option('--registries <file>', 'JSON file replacing registries of the Registry Access Matrix by key (see README)', parseRegistriesOption)
+      .option('--push-target <ref>', 'registry/repository[:tag] to push a tiny image to (the only place cap-probe ever pushes)')
+      .option('--credentials <file>', 'docker config.json-style file of registry credentials for private pulls, push and login (never printed)', parseCredentialsOption)
+      .option('--login-registry <host>', 'the registry the login probes log in to (default: the first with credentials)')
       .addHelpText('after', `
 Every resource a probe creates carries the label io.cap-probe.run=<run id> and the name prefix
 cap-probe-<run id>-, and is removed when the run ends, however it ends.
 ${EXIT_CODES_HELP}`),
   ).action(async (flags: AllFlags) => setExit(await commandAll(flags)));
+
+  program
+    .command('check')
+    .description('check a live run or a saved matrix against expectations; exit 1 when any does not hold')
+    .requiredOption('-e, --expect <file|document>', 'JSON expectation file ({"expect": {"<id|glob|section>": "supported|unsupported|unknown|any"}}), or "document" for the source document\'s own claims')
+    .option('--from <matrix.json>', 'check a saved matrix (cap-probe all --json) instead of probing')
+    .option('-H, --host <url>', 'engine address for a live run (as for `all`)')
+    .option('--image <ref>', 'image for run-type probes in a live run (as for `all`)')
+    .option('--only <patterns...>', 'live run: probe only these of the expected capabilities')
+    .option('--skip <patterns...>', 'live run: skip these of the expected capabilities')
+    .option('-c, --concurrency <n>', 'probes run at once', '4')
+    .option('-t, --timeout <duration>', 'deadline for a live run (90s, 5m)')
+    .option('--probe-timeout <duration>', 'timeout for each probe', '90s')
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--registries <file>', 'JSON file replacing registries of the Registry Access Matrix by key (see README)', parseRegistriesOption)
+    .option('--push-target <ref>', 'registry/repository[:tag] to push a tiny image to (the only place cap-probe ever pushes)')
+    .option('--credentials <file>', 'docker config.json-style file of registry credentials for private pulls, push and login (never printed)', parseCredentialsOption)
+    .option('--login-registry <host>', 'the registry the login probes log in to (default: the first with credentials)')
+    .option('--json', 'the result as JSON (same as --format json)')
+    .addOption(new Option('-f, --format <name>', 'output format').choices([...CHECK_FORMATS]))
+    .option('-o, --output <file>', 'write the result to a file (atomically) instead of stdout')
+    .option('--no-color', 'no colour (also: NO_COLOR=1)')
+    .addHelpText('after', `
+Expectation keys are capability ids, globs (container.run.*) or sections (network); the exact id wins over a
+glob, otherwise the key written last wins. Rows the document makes no yes/no claim on ("n/a") accept anything.
+Exit codes:
+  0    every expectation holds
+  1    at least one does not (each is listed with the observed reason)
+  2    bad input: unreadable or invalid expectation file or matrix, unknown option
+  3    --timeout ran out during a live run; 130 interrupted`)
+    .action(async (flags: CheckFlags) => setExit(await commandCheck(flags)));
+
+  program
+    .command('diff')
+    .description('compare saved matrices side by side: by default only the rows whose verdict or reason differs')
+    .argument('<matrices...>', 'two or more files written by `cap-probe all --json`')
+    .option('-a, --all', 'show every row, not only the differing ones')
+    .option('--exit-code', 'exit 1 when the matrices differ')
+    .option('--json', 'the comparison as JSON')
+    .option('-o, --output <file>', 'write the comparison to a file (atomically) instead of stdout')
+    .option('--no-color', 'no colour (also: NO_COLOR=1)')
+    .addHelpText('after', `
+Exit codes: 0 compared (and, with --exit-code, no difference); 1 with --exit-code, the matrices differ;
+2 bad input (unreadable file, not a matrix, a schemaVersion this cap-probe does not read).`)
+    .action((files: string[], flags: DiffFlags) => setExit(commandDiff(files, flags)));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema (draft 2020-12) of the matrix `all --json` writes, generated from its zod schema')
+    .option('-o, --output <file>', 'write it to a file (atomically) instead of stdout')
+    .action((flags: { output?: string }) => setExit(commandSchema(flags)));
+
+  program
+    .command('explain')
+    .description('what a capability means, what its probe does, the evidence of a saved verdict, and what to do about each reason')
+    .argument('<id>', 'a capability id (see `cap-probe list`) or a reason code')
+    .option('--from <matrix.json>', 'show the verdict and evidence from a saved matrix')
+    .option('-o, --output <file>', 'write it to a file (atomically) instead of stdout')
+    .action(async (id: string, flags: { from?: string; output?: string }) => setExit(await commandExplain(id, flags)));
 
   outputOptions(program.command('list').description('print the capability catalogue: every row of the source document')).action((flags: OutputFlags) => setExit(commandList(flags)));
   return program;

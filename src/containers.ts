@@ -16,6 +16,8 @@ export interface ContainerSpec {
   readonly tty?: boolean;
   readonly openStdin?: boolean;
   readonly env?: string[];
+  /** Labels added to the run's own (e.g. a nonce a filtered prune can name). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export async function createContainer(docker: Dockerode, resources: ResourceScope, spec: ContainerSpec): Promise<Dockerode.Container> {
@@ -23,7 +25,7 @@ export async function createContainer(docker: Dockerode, resources: ResourceScop
     name: resources.name(spec.name),
     Image: spec.image,
     Cmd: [...spec.cmd],
-    Labels: { ...resources.labels },
+    Labels: { ...spec.labels, ...resources.labels },
     Tty: spec.tty ?? false,
     OpenStdin: spec.openStdin ?? false,
     ...(spec.env ? { Env: spec.env } : {}),
@@ -123,3 +125,31 @@ export async function fetchToken(host: string, port: number, signal?: AbortSigna
   }
   throw last instanceof Error ? last : new Error(String(last));
 }
+
+/** Collects a stream until it ends or `until` matches, with a time limit. */
+export async function collect(stream: NodeJS.ReadableStream, options: { timeoutMs: number; until?: (text: string) => boolean; tty: boolean }): Promise<string> {
+  const chunks: Buffer[] = [];
+  const text = () => (options.tty ? Buffer.concat(chunks).toString('utf8') : demux(Buffer.concat(chunks)));
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.removeAllListeners('data');
+      resolve(text());
+    };
+    const timer = setTimeout(done, options.timeoutMs);
+    stream.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (options.until?.(text())) done();
+    });
+    stream.on('end', done);
+    stream.on('error', done);
+  });
+}
+
+/**
+ * A line for an interactive shell that prints `TTY-42` only when stdin and stdout are terminals.
+ * The marker is computed by the shell, so the terminal's echo of the typed line cannot fake it.
+ */
+export const TTY_CHECK_LINE = 'if [ -t 0 ] && [ -t 1 ]; then echo TTY-$((40+2)); else echo NOTTY-$((40+2)); fi; exit\n';
+export const TTY_YES = 'TTY-42';
+export const TTY_NO = 'NOTTY-42';

@@ -12,6 +12,8 @@ import type { EngineConnection } from './engine.js';
 import type { ProbeImage } from './probe-image.js';
 import { classifyError, errorText } from './errors.js';
 
+export { UnexpectedResult } from './errors.js';
+
 /** What a probe needs before it can run; the runner answers for it when the need is not met. */
 export type ProbeNeed = 'engine' | 'image' | 'docker-cli';
 
@@ -53,7 +55,7 @@ export interface ProbeContext<Id extends CapabilityId = CapabilityId> {
   record(outcome: Outcome<Id>): Outcome<Id>;
   /**
    * Runs one operation that decides a capability: `supported` when it resolves, otherwise the error's
-   * classified verdict. Times it and records the outcome. Returns the value, or undefined when it failed.
+   * classified verdict (throw `UnexpectedResult` when a call returned without its effect). Times it and records the outcome. Returns the value, or undefined when it failed.
    */
   check<T>(id: Id, tried: string | string[], operation: () => Promise<T>, describe?: (value: T) => { detail?: string; facts?: Record<string, unknown> }): Promise<T | undefined>;
 }
@@ -69,6 +71,8 @@ export interface ProbeDefinition<Id extends CapabilityId = CapabilityId> {
   readonly dependsOn?: readonly string[];
   /** Overrides the runner's per-probe timeout (ms) for probes that are slow by nature. */
   readonly timeoutMs?: number;
+  /** Optional, for `cap-probe explain`: the operations the probe performs, in order, as commands or API calls. */
+  readonly operations?: readonly string[];
   run(ctx: ProbeContext<Id>): Promise<ReadonlyArray<Outcome<Id>> | void>;
 }
 

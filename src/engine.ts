@@ -175,13 +175,16 @@ export function endpointCandidates({ host, env = process.env }: DiscoveryInput):
 export function modemOptions(candidate: EndpointCandidate): Dockerode.DockerOptions {
   const url = new URL(candidate.url);
   const scheme = url.protocol.replace(/:$/, '');
-  if (scheme === 'unix' || scheme === 'npipe') return { socketPath: decodeURIComponent(url.pathname) };
+  // docker-modem fills unset keys from DOCKER_HOST; name them explicitly so the chosen endpoint wins.
+  const unset = { host: undefined, port: undefined, protocol: undefined, socketPath: undefined } as const;
+  if (scheme === 'unix' || scheme === 'npipe') return { ...unset, socketPath: decodeURIComponent(url.pathname) };
   if (scheme === 'ssh') {
-    return { protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, ...(url.username ? { username: decodeURIComponent(url.username) } : {}) };
+    return { ...unset, protocol: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, ...(url.username ? { username: decodeURIComponent(url.username) } : {}) };
   }
   const tls = candidate.tls;
   const secure = scheme === 'https' || Boolean(tls?.cert || tls?.verify);
   return {
+    ...unset,
     protocol: secure ? 'https' : 'http',
     host: url.hostname,
     port: url.port ? Number(url.port) : secure ? 2376 : 2375,

@@ -9,6 +9,21 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * Thrown by a probe when an operation returned but its effect is not there (a stopped container still runs,
+ * a created network is not listed): `unsupported` with reason `unexpected-result`, not an engine refusal.
+ */
+export class UnexpectedResult extends Error {
+  override readonly name = 'UnexpectedResult';
+  constructor(
+    message: string,
+    /** A finer reason where one fits, e.g. `not-reachable` for a published port that does not answer. */
+    readonly reason: Reason = 'unexpected-result',
+  ) {
+    super(message);
+  }
+}
+
 export interface Classified {
   readonly status: Status;
   readonly reason: Reason;
@@ -54,12 +69,13 @@ const MESSAGE_PATTERNS: ReadonlyArray<readonly [RegExp, (m: string) => Classifie
   [/authentication required|unauthorized|no basic auth credentials|401/i, (m) => unsupported('auth-required', m)],
   [/is not a docker command|unknown command|unknown shorthand flag|command not found|ENOENT.*docker|executable file not found/i, (m) => unsupported('plugin-missing', m)],
   [/i\/o timeout|ETIMEDOUT|timed out|timeout|deadline exceeded/i, (m) => unknown('timeout', m)],
+  [/manifest unknown|not found|no such (image|file|container|volume|network)/i, (m) => unsupported('not-found', m)],
   [/operation not permitted|permission denied|EACCES|EPERM|not allowed|forbidden|denied/i, (m) => unsupported('refused-by-engine', m)],
-  [/manifest unknown|not found|No such image|no such file/i, (m) => unsupported('not-found', m)],
 ];
 
 export function classifyError(error: unknown): Classified {
   const message = errorText(error);
+  if (error instanceof UnexpectedResult) return unsupported(error.reason, message);
   if (typeof error === 'object' && error !== null) {
     const e = error as ErrorLike;
     if (e.name === 'AbortError') return unknown('aborted', message || 'aborted');

@@ -98,7 +98,8 @@ async function removeOne(docker: Dockerode, { kind, ref }: LedgerEntry): Promise
 
 function isAlreadyGone(error: unknown): boolean {
   const status = (error as { statusCode?: number }).statusCode;
-  return status === 404 || /no such|not found/i.test(String((error as Error).message));
+  // 409 "removal already in progress": the engine (AutoRemove, compose down) is removing it already.
+  return status === 404 || /no such|not found|already in progress/i.test(String((error as Error).message));
 }
 
 /** What still carries this run's label: the sweep after the ledger. */

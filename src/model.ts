@@ -42,6 +42,8 @@ export const ReasonSchema = z.enum([
   'probe-error', // the probe itself failed unexpectedly: a cap-probe bug, reported rather than hidden
   'unexpected-result', // the operation returned but its effect was not what it should have been
   'not-applicable', // the question does not apply in this environment (e.g. sibling containers when not in a container)
+  'forbidden', // the server answered 403: a registry's or service's policy refuses the operation
+  'builder-unavailable', // a build plugin is installed but its current builder cannot run a build (not booted, driver broken)
 ]);
 export type Reason = z.infer<typeof ReasonSchema>;
 

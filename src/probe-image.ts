@@ -7,7 +7,7 @@
 import { closeSync, existsSync, openSync, readSync, readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
 import { errorText } from './errors.js';
-import { imageExists, normaliseArch, pullImage, tarStream } from './images.js';
+import { imageExists, normaliseArch, pullImage, readAll, tarStream } from './images.js';
 import type { CleanupLedger } from './ledger.js';
 
 export type ImageSource = 'flag' | 'local' | 'pulled' | 'imported';
@@ -80,6 +80,8 @@ async function hasShell(docker: Dockerode, ledger: CleanupLedger, ref: string): 
   ledger.track('container', container.id);
   try {
     const stat = (await container.infoArchive({ path: '/bin/sh' })) as unknown;
+    // dockerode hands back the HEAD response as an open stream: close it, or its socket keeps the process alive for minutes.
+    (stat as { destroy?: () => void } | null)?.destroy?.();
     return Boolean(stat);
   } catch {
     return false;

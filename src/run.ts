@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { toCapabilityResult } from './capability-result.js';
 import { CATALOGUE, type CapabilityId } from './catalogue.js';
 import { unknown, type AnyProbe, type ProbeOptions } from './define-probe.js';
 import { createDockerCli } from './docker-cli.js';
@@ -90,21 +91,7 @@ export async function runAll(options: RunOptions): Promise<Report> {
 
   const capabilities: CapabilityResult[] = CATALOGUE.filter((c) => options.selected.has(c.id)).map((c) => {
     const hit = decided.get(c.id);
-    const outcome = hit?.outcome ?? unknown(c.id, 'not-probed', 'no probe decides this capability yet', { tried: [] });
-    return {
-      id: c.id,
-      section: c.section,
-      title: c.title,
-      command: c.command,
-      documented: c.documented,
-      ...('documentedNote' in c ? { documentedNote: c.documentedNote } : {}),
-      status: outcome.status,
-      reason: outcome.status === 'supported' ? null : (outcome.reason ?? 'probe-error'),
-      detail: outcome.detail,
-      durationMs: outcome.durationMs ?? 0,
-      probe: hit?.probe ?? null,
-      evidence: outcome.evidence,
-    };
+    return toCapabilityResult(c, hit?.outcome, hit?.probe ?? null);
   });
 
   const report: Report = {
