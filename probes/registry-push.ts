@@ -46,8 +46,8 @@ export default defineProbe({
       const importTried = `docker import - ${local}:${tag}`;
       try {
         const stream = await docker.importImage(tarStream([{ name: 'cap-probe.txt', content: `cap-probe push check ${ctx.runId}\n` }]), {
-          repo: local,
-          tag,
+          // repo carries the tag: Podman ignores a separate tag parameter on import.
+          repo: `${local}:${tag}`,
           changes: Object.entries(ctx.resources.labels).map(([k, v]) => `LABEL ${k}=${v}`),
         });
         await readAll(stream);

@@ -308,6 +308,23 @@ function outputOptions(command: Command): Command {
     .option('--no-color', 'no colour (also: NO_COLOR=1)');
 }
 
+/** The options of a live run, shared by `all` and `check`. */
+function liveRunOptions(command: Command): Command {
+  return command
+    .option('-H, --host <url>', 'engine address (unix:///path, tcp://host:port, ssh://user@host); default: DOCKER_HOST, the docker context, the usual sockets')
+    .option('--image <ref>', "image for run-type probes (needs /bin/sh); default: a small local image, a pulled busybox, or the host's static busybox")
+    .option('--only <patterns...>', 'only these capabilities: ids, globs (container.run.*) or sections (network), comma-separated or repeated')
+    .option('--skip <patterns...>', 'skip these capabilities (same patterns as --only)')
+    .option('-c, --concurrency <n>', 'probes run at once', '4')
+    .option('-t, --timeout <duration>', 'deadline for the whole run (90s, 5m); undecided rows become "deadline"')
+    .option('--probe-timeout <duration>', 'timeout for each probe', '90s')
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--registries <file>', 'JSON file replacing registries of the Registry Access Matrix by key (see README)', parseRegistriesOption)
+    .option('--push-target <ref>', 'registry/repository[:tag] to push a tiny image to (the only place cap-probe ever pushes)')
+    .option('--credentials <file>', 'docker config.json-style file of registry credentials for private pulls, push and login (never printed)', parseCredentialsOption)
+    .option('--login-registry <host>', 'the registry the login probes log in to (default: the first with credentials)');
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cap-probe')
     .description('What can I actually do with containers here? Probes the Docker engine and prints a capability matrix with evidence.')
@@ -328,45 +345,17 @@ Examples:
 ${EXIT_CODES_HELP}`);
 
   outputOptions(
-    program
-      .command('all')
-      .description('run every probe and print the capability matrix')
-      .option('-H, --host <url>', 'engine address (unix:///path, tcp://host:port, ssh://user@host); default: DOCKER_HOST, the docker context, the usual sockets')
-      .option('--image <ref>', 'image for run-type probes (needs /bin/sh); default: a small local image, a pulled busybox, or the host\'s static busybox')
-      .option('--only <patterns...>', 'only these capabilities: ids, globs (container.run.*) or sections (network), comma-separated or repeated')
-      .option('--skip <patterns...>', 'skip these capabilities (same patterns as --only)')
-      .option('-c, --concurrency <n>', 'probes run at once', '4')
-      .option('-t, --timeout <duration>', 'deadline for the whole run (90s, 5m); undecided rows become "deadline"')
-      .option('--probe-timeout <duration>', 'timeout for each probe', '90s')
-      .option('--progress', 'show progress on stderr even when it is not a terminal')
+    liveRunOptions(program.command('all').description('run every probe and print the capability matrix'))
       .option('--from <matrix.json>', 'no probing: render a saved matrix (all --json) in the chosen --format')
-      .option('--registries <file>', 'JSON file replacing registries of the Registry Access Matrix by key (see README)', parseRegistriesOption)
-      .option('--push-target <ref>', 'registry/repository[:tag] to push a tiny image to (the only place cap-probe ever pushes)')
-      .option('--credentials <file>', 'docker config.json-style file of registry credentials for private pulls, push and login (never printed)', parseCredentialsOption)
-      .option('--login-registry <host>', 'the registry the login probes log in to (default: the first with credentials)')
       .addHelpText('after', `
 Every resource a probe creates carries the label io.cap-probe.run=<run id> and the name prefix
 cap-probe-<run id>-, and is removed when the run ends, however it ends.
 ${EXIT_CODES_HELP}`),
   ).action(async (flags: AllFlags) => setExit(await commandAll(flags)));
 
-  program
-    .command('check')
-    .description('check a live run or a saved matrix against expectations; exit 1 when any does not hold')
+  liveRunOptions(program.command('check').description('check a live run or a saved matrix against expectations; exit 1 when any does not hold'))
     .requiredOption('-e, --expect <file|document>', 'JSON expectation file ({"expect": {"<id|glob|section>": "supported|unsupported|unknown|any"}}), or "document" for the source document\'s own claims')
     .option('--from <matrix.json>', 'check a saved matrix (cap-probe all --json) instead of probing')
-    .option('-H, --host <url>', 'engine address for a live run (as for `all`)')
-    .option('--image <ref>', 'image for run-type probes in a live run (as for `all`)')
-    .option('--only <patterns...>', 'live run: probe only these of the expected capabilities')
-    .option('--skip <patterns...>', 'live run: skip these of the expected capabilities')
-    .option('-c, --concurrency <n>', 'probes run at once', '4')
-    .option('-t, --timeout <duration>', 'deadline for a live run (90s, 5m)')
-    .option('--probe-timeout <duration>', 'timeout for each probe', '90s')
-    .option('--progress', 'show progress on stderr even when it is not a terminal')
-    .option('--registries <file>', 'JSON file replacing registries of the Registry Access Matrix by key (see README)', parseRegistriesOption)
-    .option('--push-target <ref>', 'registry/repository[:tag] to push a tiny image to (the only place cap-probe ever pushes)')
-    .option('--credentials <file>', 'docker config.json-style file of registry credentials for private pulls, push and login (never printed)', parseCredentialsOption)
-    .option('--login-registry <host>', 'the registry the login probes log in to (default: the first with credentials)')
     .option('--json', 'the result as JSON (same as --format json)')
     .addOption(new Option('-f, --format <name>', 'output format').choices([...CHECK_FORMATS]))
     .option('-o, --output <file>', 'write the result to a file (atomically) instead of stdout')

@@ -149,7 +149,9 @@ export async function collect(stream: NodeJS.ReadableStream, options: { timeoutM
 /**
  * A line for an interactive shell that prints `TTY-42` only when stdin and stdout are terminals.
  * The marker is computed by the shell, so the terminal's echo of the typed line cannot fake it.
+ * It starts with a newline: Podman passes the attach request's JSON body on to stdin, and the newline
+ * ends that junk as a line of its own instead of gluing it to the check.
  */
-export const TTY_CHECK_LINE = 'if [ -t 0 ] && [ -t 1 ]; then echo TTY-$((40+2)); else echo NOTTY-$((40+2)); fi; exit\n';
+export const TTY_CHECK_LINE = '\nif [ -t 0 ] && [ -t 1 ]; then echo TTY-$((40+2)); else echo NOTTY-$((40+2)); fi; exit\n';
 export const TTY_YES = 'TTY-42';
 export const TTY_NO = 'NOTTY-42';

@@ -46,6 +46,8 @@ export interface ResolveImageInput {
   readonly pullTimeoutMs?: number;
   readonly hostBusyboxPaths?: readonly string[];
   readonly pullCandidates?: readonly string[];
+  /** The strategies to try after --image, in order; all by default (tests pick one at a time). */
+  readonly strategies?: ReadonlyArray<Exclude<ImageSource, 'flag'>>;
 }
 
 /** True when the ELF file has no PT_INTERP program header: it runs without a dynamic loader, in any root. */
@@ -117,8 +119,10 @@ export async function resolveProbeImage(input: ResolveImageInput): Promise<Image
     }
   }
 
+  const strategies = input.strategies ?? ['local', 'pulled', 'imported'];
+
   // 2. Local images, smallest first, well-known shells-with-tools first.
-  const local = await docker.listImages().catch(() => []);
+  const local = strategies.includes('local') ? await docker.listImages().catch(() => []) : [];
   const tagged = local
     .flatMap((image) => (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map((tag) => ({ tag, size: image.Size })))
     .sort((a, b) => rank(a.tag) - rank(b.tag) || a.size - b.size)
@@ -139,14 +143,16 @@ export async function resolveProbeImage(input: ResolveImageInput): Promise<Image
       attempts.push({ strategy: 'local', candidate: tag, ok: false, detail: errorText(error) });
     }
   }
-  if (tagged.length === 0) attempts.push({ strategy: 'local', candidate: '(none)', ok: false, detail: 'no tagged local images' });
+  if (tagged.length === 0 && strategies.includes('local')) attempts.push({ strategy: 'local', candidate: '(none)', ok: false, detail: 'no tagged local images' });
 
   // 3. A tiny public image, from the first registry that answers.
-  for (const ref of input.pullCandidates ?? PULL_CANDIDATES) {
+  for (const ref of strategies.includes('pulled') ? (input.pullCandidates ?? PULL_CANDIDATES) : []) {
     const timeout = AbortSignal.timeout(input.pullTimeoutMs ?? 20_000);
     try {
+      const existed = await imageExists(docker, ref);
       await pullImage(docker, ref, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      ledger.track('image', ref);
+      // Remove at the end only what this run brought: a user's own copy stays.
+      if (!existed) ledger.track('image', ref);
       attempts.push({ strategy: 'pulled', candidate: ref, ok: true, detail: 'pulled' });
       return { image: { ref, source: 'pulled', why: `pulled ${ref}; removed at the end of the run` }, attempts };
     } catch (error) {
@@ -155,7 +161,7 @@ export async function resolveProbeImage(input: ResolveImageInput): Promise<Image
   }
 
   // 4. Import a root made of the host's static busybox.
-  for (const path of input.hostBusyboxPaths ?? HOST_BUSYBOX_PATHS) {
+  for (const path of strategies.includes('imported') ? (input.hostBusyboxPaths ?? HOST_BUSYBOX_PATHS) : []) {
     if (!existsSync(path)) continue;
     if (!isStaticElf(path)) {
       attempts.push({ strategy: 'imported', candidate: path, ok: false, detail: 'not a static binary' });
@@ -185,9 +191,9 @@ export async function importBusybox(docker: Dockerode, ledger: CleanupLedger, bu
     ...BUSYBOX_APPLETS.map((applet) => ({ name: `bin/${applet}`, linkname: 'busybox' })),
     { name: 'tmp/.keep', content: '' },
   ]);
-  const [repo, tag] = ref.split(':');
   const labels = Object.entries(ledger.labels).map(([k, v]) => `LABEL ${k}=${v}`);
-  const stream = await docker.importImage(archive, { repo, tag, changes: ['CMD ["/bin/sh"]', ...labels] } as object);
+  // repo carries the tag: Podman ignores a separate tag parameter on import.
+  const stream = await docker.importImage(archive, { repo: ref, changes: ['CMD ["/bin/sh"]', ...labels] } as object);
   ledger.track('image', ref);
   await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
     const failed = events?.find((e) => e.error);

@@ -167,9 +167,12 @@ async function runOne(probe: AnyProbe, input: RunnerInput, results: ReadonlyMap<
 }
 
 function createContext(probe: AnyProbe, input: RunnerInput, signal: AbortSignal, results: ReadonlyMap<CapabilityId, Outcome>, emit: (o: Outcome) => void): ProbeContext {
-  const started = performance.now();
+  // An outcome without its own timing gets the time since the probe's previous outcome: its step's time.
+  let lastMark = performance.now();
   const record = <O extends Outcome>(outcome: O): O => {
-    const withTime = outcome.durationMs === undefined ? { ...outcome, durationMs: Math.round(performance.now() - started) } : outcome;
+    const now = performance.now();
+    const withTime = outcome.durationMs === undefined ? { ...outcome, durationMs: Math.round(now - lastMark) } : outcome;
+    lastMark = now;
     emit(withTime);
     return outcome;
   };

@@ -14,10 +14,6 @@ PODMAN_IMAGE="${CAP_PROBE_PODMAN_IMAGE:-localhost/cap-probe-test/busybox:latest}
 # Podman reads this file instead of /etc/containers/containers.conf: nothing system-wide is changed.
 export CONTAINERS_CONF="$PODMAN_CONF"
 
-ping_podman() {
-  curl -fsS --max-time 2 --unix-socket "$PODMAN_SOCKET" http://localhost/_ping >/dev/null 2>&1
-}
-
 write_conf() {
   # Podman's default ulimits exceed this VM's hard limits (and the service's own limits may be lower than a login
   # shell's), so every container would fail with "error setting rlimits ... operation not permitted".
@@ -29,29 +25,18 @@ EOF2
 }
 
 start_service() {
-  if ping_podman; then log "podman already answers on $PODMAN_SOCKET; using it"; return 0; fi
+  if ping_socket "$PODMAN_SOCKET"; then log "podman already answers on $PODMAN_SOCKET; using it"; return 0; fi
   stop_bg podman
   rm -f "$PODMAN_SOCKET"
   log "starting podman system service on $PODMAN_SOCKET"
   start_bg podman podman system service --time=0 "unix://$PODMAN_SOCKET"
-  for _ in $(seq 1 150); do
-    if ping_podman; then log "podman answers"; return 0; fi
-    sleep 0.2
-  done
-  log "podman did not answer within 30 s; see $STATE_DIR/podman.log"; tail -20 "$STATE_DIR/podman.log" >&2; exit 1
+  wait_for_socket podman "$PODMAN_SOCKET"
 }
 
 import_test_image() {
   # Podman has its own image store and no registry is reachable: import the same static busybox root.
   if podman image exists "$PODMAN_IMAGE"; then return 0; fi
-  local root; root=$(mktemp -d)
-  mkdir -p "$root/bin" "$root/tmp"
-  cp /bin/busybox "$root/bin/busybox"
-  for applet in sh sleep nc wget cat echo ls httpd true false env id mkdir rm sed grep head printf uname hostname ps kill; do
-    ln -s busybox "$root/bin/$applet"
-  done
-  tar -C "$root" -c . | podman import -q --change 'CMD ["/bin/sh"]' - "$PODMAN_IMAGE" >/dev/null
-  rm -rf "$root"
+  busybox_root_tar | podman import -q --change 'CMD ["/bin/sh"]' - "$PODMAN_IMAGE" >/dev/null
   log "imported $PODMAN_IMAGE into podman from the host's static busybox"
 }
 

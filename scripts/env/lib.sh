@@ -51,3 +51,31 @@ stop_bg() {
   fi
   rm -f "$pidfile"
 }
+
+# ping_socket SOCKET: does a Docker-compatible API answer on this unix socket?
+ping_socket() {
+  curl -fsS --max-time 2 --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1
+}
+
+# wait_for_socket NAME SOCKET: poll /_ping for 30 s; on failure show the service's log and fail.
+wait_for_socket() {
+  local name=$1 socket=$2
+  for _ in $(seq 1 150); do
+    if ping_socket "$socket"; then log "$name answers"; return 0; fi
+    sleep 0.2
+  done
+  log "$name did not answer within 30 s; see $STATE_DIR/$name.log"; tail -20 "$STATE_DIR/$name.log" >&2; exit 1
+}
+
+# busybox_root_tar: a root filesystem of the host's static busybox and its applets, as a tar on stdout.
+# The test image of every engine is made from it: no registry is needed.
+busybox_root_tar() {
+  local root; root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in sh sleep nc wget cat echo ls httpd true false env id mkdir rm sed grep head printf uname hostname ps kill; do
+    ln -s busybox "$root/bin/$applet"
+  done
+  tar -C "$root" -c .
+  rm -rf "$root"
+}
