@@ -3,7 +3,7 @@
  * network reaches a server, attached with `network connect`, by its name.
  */
 import { fetchCommand, PROBE_TOKEN, runToCompletion, serveTokenCommand, startContainer } from '../src/containers.js';
-import { defineProbe, fromError, supported, unknown, unsupported } from '../src/define-probe.js';
+import { defineProbe, fromError, supported, UnexpectedResult, unknown, unsupported } from '../src/define-probe.js';
 
 export default defineProbe({
   id: 'network',
@@ -19,7 +19,7 @@ export default defineProbe({
       const created = await docker.createNetwork({ Name: name, Labels: { ...ctx.resources.labels }, CheckDuplicate: true });
       ctx.resources.track('network', created.id);
       return created;
-    });
+    }, () => ({ detail: `created ${name}` }));
     if (!network) {
       const why = { tried: [`docker network create ${name}`] };
       return (['network.ls', 'network.inspect', 'network.connect', 'network.rm'] as const).map((id) => unknown(id, 'dependency-failed', 'network create failed, so there is no network to work on', why));
@@ -27,9 +27,8 @@ export default defineProbe({
 
     await ctx.check('network.ls', 'docker network ls', async () => {
       const listed = await docker.listNetworks({ filters: JSON.stringify({ name: [name] }) });
-      if (!listed.some((n) => n.Name === name)) throw Object.assign(new Error(`created network ${name} is not listed`), { unexpected: true });
-      return listed.length;
-    });
+      if (!listed.some((n) => n.Name === name)) throw new UnexpectedResult(`created network ${name} is not listed`);
+    }, () => ({ detail: 'the created network is listed' }));
 
     await ctx.check('network.inspect', `docker network inspect ${name}`, () => network.inspect(), (info: { Driver?: string; IPAM?: { Config?: Array<{ Subnet?: string }> } }) => ({
       detail: `driver ${info.Driver ?? '?'}, subnet ${info.IPAM?.Config?.[0]?.Subnet ?? '?'}`,
@@ -59,6 +58,10 @@ export default defineProbe({
       await server.remove({ force: true }).catch(() => undefined);
     }
 
-    await ctx.check('network.rm', `docker network rm ${name}`, () => network.remove());
+    await ctx.check('network.rm', `docker network rm ${name}`, async () => {
+      await network.remove();
+      const listed = await docker.listNetworks({ filters: JSON.stringify({ name: [name] }) });
+      if (listed.some((n) => n.Name === name)) throw new UnexpectedResult('rm returned but the network is still listed');
+    }, () => ({ detail: 'the network is gone' }));
   },
 });

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, openSync, readSync, readFileSync } from 'node:fs';
 import type Dockerode from 'dockerode';
 import { errorText } from './errors.js';
-import { imageExists, normaliseArch, pullImage, readAll, tarStream } from './images.js';
+import { imageExists, normaliseArch, pullImage, tarStream } from './images.js';
 import type { CleanupLedger } from './ledger.js';
 
 export type ImageSource = 'flag' | 'local' | 'pulled' | 'imported';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { toCapabilityResult } from './capability-result.js';
 import { CATALOGUE, type CapabilityId } from './catalogue.js';
-import { unknown, type AnyProbe, type ProbeOptions } from './define-probe.js';
+import type { AnyProbe, ProbeOptions } from './define-probe.js';
 import { createDockerCli } from './docker-cli.js';
 import { discoverEngine } from './engine.js';
 import { CleanupLedger } from './ledger.js';

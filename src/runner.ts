@@ -136,7 +136,7 @@ async function runOne(probe: AnyProbe, input: RunnerInput, results: ReadonlyMap<
   const onGlobalAbort = () => controller.abort(input.signal.reason);
   input.signal.addEventListener('abort', onGlobalAbort, { once: true });
 
-  const ctx = createContext(probe, input, controller.signal, results, emit);
+  const ctx = createContext(input, controller.signal, results, emit);
   const work = Promise.resolve().then(() => probe.run(ctx));
   const stopped = new Promise<'stopped'>((resolve) => controller.signal.addEventListener('abort', () => resolve('stopped'), { once: true }));
   try {
@@ -166,7 +166,7 @@ async function runOne(probe: AnyProbe, input: RunnerInput, results: ReadonlyMap<
   }
 }
 
-function createContext(probe: AnyProbe, input: RunnerInput, signal: AbortSignal, results: ReadonlyMap<CapabilityId, Outcome>, emit: (o: Outcome) => void): ProbeContext {
+function createContext(input: RunnerInput, signal: AbortSignal, results: ReadonlyMap<CapabilityId, Outcome>, emit: (o: Outcome) => void): ProbeContext {
   // An outcome without its own timing gets the time since the probe's previous outcome: its step's time.
   let lastMark = performance.now();
   const record = <O extends Outcome>(outcome: O): O => {
