@@ -4,10 +4,10 @@
  * in the table of its observed verdict, and the document's claim is shown beside it wherever the two disagree.
  * The document's later sections (Testcontainers, Network Access & Security, Pre-installed Services) follow.
  */
-import { CATALOGUE } from '../catalogue.js';
 import type { DocumentedClaim, Section, Status } from '../model.js';
 import { SECTION_TITLES } from '../model.js';
 import type { CapabilityResult, Report } from '../report.js';
+import { INFORMATIONAL_COLUMNS, REGISTRY_COLUMNS, registryRows } from './registry-matrix.js';
 
 const COMMAND_SECTIONS: readonly Section[] = ['image', 'container', 'network', 'volume', 'compose', 'unknown-commands', 'unsupported-commands'];
 const OTHER_SECTIONS: readonly Section[] = ['testcontainers', 'network-security', 'preinstalled-services'];
@@ -67,13 +67,6 @@ function commandTables(rows: readonly CapabilityResult[]): string[] {
   return lines;
 }
 
-const REGISTRY_COLUMNS = [
-  ['pull-public', 'Pull Public'],
-  ['pull-private', 'Pull Private'],
-  ['push', 'Push'],
-  ['auth-method', 'Auth Method'],
-  ['rate-limits', 'Rate Limits'],
-] as const;
 
 /** A verdict column: the observed answer, the reason when it is not yes, the document's claim where it differs. */
 function verdictCell(row: CapabilityResult): string {
@@ -91,22 +84,14 @@ function infoCell(row: CapabilityResult): string {
 }
 
 function registryMatrix(rows: readonly CapabilityResult[]): string[] {
-  const registryRows = rows.filter((r) => r.section === 'registry-access');
-  if (!registryRows.length) return [];
-  const byRegistry = new Map<string, Map<string, CapabilityResult>>();
-  for (const r of registryRows) {
-    const [, key, column] = r.id.split('.');
-    if (!key || !column) continue;
-    if (!byRegistry.has(key)) byRegistry.set(key, new Map());
-    byRegistry.get(key)?.set(column, r);
-  }
-  const names = new Map(CATALOGUE.filter((c) => c.section === 'registry-access').map((c) => [c.id.split('.')[1] ?? c.id, c.title.split(':')[0] ?? c.id]));
-  const body = [...byRegistry].map(([key, columns]) => [
-    `**${cell(names.get(key) ?? key)}**`,
-    ...REGISTRY_COLUMNS.map(([column, title]) => {
-      const row = columns.get(column);
+  const inMatrix = rows.filter((r) => r.section === 'registry-access');
+  if (!inMatrix.length) return [];
+  const body = registryRows(inMatrix).map(({ name, cells }) => [
+    `**${cell(name)}**`,
+    ...REGISTRY_COLUMNS.map(([column]) => {
+      const row = cells.get(column);
       if (!row) return '—';
-      return title === 'Auth Method' || title === 'Rate Limits' ? infoCell(row) : verdictCell(row);
+      return INFORMATIONAL_COLUMNS.has(column) ? infoCell(row) : verdictCell(row);
     }),
   ]);
   return [

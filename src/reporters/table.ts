@@ -1,9 +1,9 @@
 /** The human view: environment, then the capabilities grouped as the source document groups them. */
-import { CATALOGUE } from '../catalogue.js';
 import { SECTION_TITLES, SectionSchema, type Section } from '../model.js';
 import type { CapabilityResult, Report } from '../report.js';
 import { pad, paintStatus, palette, STATUS_MARK, truncate, type RenderOptions } from './style.js';
 import type { ChalkInstance } from 'chalk';
+import { REGISTRY_COLUMNS, registryRows } from './registry-matrix.js';
 
 function environmentLines(report: Report, c: ChalkInstance): string[] {
   const { engine, probeImage, host, dockerCli } = report.environment;
@@ -43,20 +43,6 @@ function capabilityLines(rows: readonly CapabilityResult[], c: ChalkInstance, wi
 
 /** The Registry Access Matrix in the document's own layout: one row per registry. */
 export function registryMatrixLines(rows: readonly CapabilityResult[], c: ChalkInstance): string[] {
-  const columns = [
-    ['pull-public', 'Pull Public'],
-    ['pull-private', 'Pull Private'],
-    ['push', 'Push'],
-    ['auth-method', 'Auth Method'],
-    ['rate-limits', 'Rate Limits'],
-  ] as const;
-  const registries = new Map<string, Map<string, CapabilityResult>>();
-  for (const r of rows) {
-    const [, key, column] = r.id.split('.');
-    if (!key || !column) continue;
-    if (!registries.has(key)) registries.set(key, new Map());
-    registries.get(key)?.set(column, r);
-  }
   const cell = (r: CapabilityResult | undefined): string => {
     if (!r) return c.dim('—');
     const facts = r.evidence.facts ?? {};
@@ -64,9 +50,8 @@ export function registryMatrixLines(rows: readonly CapabilityResult[], c: ChalkI
     if (r.status === 'supported') return c.green(`✔ ${summary ?? 'yes'}`);
     return paintStatus(c, r.status, `${STATUS_MARK[r.status]} ${summary ?? r.reason ?? r.status}`);
   };
-  const names = new Map(CATALOGUE.filter((d) => d.section === 'registry-access').map((d) => [d.id.split('.')[1], d.title.split(':')[0] ?? d.id]));
-  const table = [['Registry', ...columns.map(([, title]) => title)]];
-  for (const [key, cells] of registries) table.push([names.get(key) ?? key, ...columns.map(([column]) => cell(cells.get(column)))]);
+  const table = [['Registry', ...REGISTRY_COLUMNS.map(([, title]) => title)]];
+  for (const { name, cells } of registryRows(rows)) table.push([name, ...REGISTRY_COLUMNS.map(([column]) => cell(cells.get(column)))]);
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.replace(/\x1b\[[0-9;]*m/g, '').length)));
   return table.map((row, index) => `  ${row.map((text, i) => pad(index === 0 ? c.bold(text) : text, widths[i]!)).join('  ')}`);
 }
