@@ -4,8 +4,9 @@
  * with reason `plugin-missing`; a registry out of reach is classified (dns, connection-refused, tls, ...).
  * The target is the document's `nginx:latest` unless the `remoteImage` option names another reference.
  */
-import { classifyCliFailure, firstLine, isLoopbackRegistry, stringOption } from '../src/cli-verdicts.js';
-import { defineProbe, supported, unknown, unsupported, type Outcome } from '../src/define-probe.js';
+import { classifyCliFailure, firstLine } from '../src/cli-outcome.js';
+import { isLoopbackRegistry } from '../src/images.js';
+import { defineProbe, stringOption, supported, unknown, unsupported, type Outcome } from '../src/define-probe.js';
 import type { CliResult } from '../src/docker-cli.js';
 
 export const DEFAULT_REMOTE_IMAGE = 'nginx:latest';

@@ -8,8 +8,8 @@
  *                  Beware: without the plugin, `docker scan --help` prints the CLI's general help and exits 0,
  *                  so only its own usage line counts.
  */
-import { classifyCliFailure, firstLine, stringOption } from '../src/cli-verdicts.js';
-import { defineProbe, supported, unknown, unsupported } from '../src/define-probe.js';
+import { classifyCliFailure, firstLine } from '../src/cli-outcome.js';
+import { defineProbe, stringOption, supported, unknown, unsupported } from '../src/define-probe.js';
 import type { CliResult } from '../src/docker-cli.js';
 import { imageExists } from '../src/images.js';
 

@@ -5,7 +5,7 @@
 import type { CapabilityId } from './catalogue.js';
 import { unknown, unsupported, type Outcome } from './define-probe.js';
 import type { CliResult } from './docker-cli.js';
-import { classifyError } from './errors.js';
+import { classifyError, type Classified } from './errors.js';
 import type { Evidence } from './model.js';
 
 /** The last meaningful line of a command's error output: CLIs print progress first and the cause last. */
@@ -28,4 +28,17 @@ export function cliFailure<Id extends CapabilityId>(id: Id, result: CliResult, e
   const detail = `${what} failed: ${lastLine}`;
   if (c.status === 'unknown' && c.reason !== 'probe-error') return unknown(id, c.reason, detail, { ...evidence, error: message });
   return unsupported(id, c.status === 'unknown' ? 'refused-by-engine' : c.reason, detail, { ...evidence, error: message });
+}
+
+/** The verdict for a CLI command that did not succeed: its own words, classified by the shared error table. */
+export function classifyCliFailure(result: CliResult): Classified {
+  const message = (result.stderr.trim() || result.stdout.trim() || `exit code ${String(result.exitCode)}`).replace(/^Error( response from daemon)?:\s*/i, '');
+  if (result.timedOut) return { status: 'unknown', reason: 'timeout', message: `${result.command} timed out: ${message}` };
+  if (result.missing) return { status: 'unsupported', reason: 'plugin-missing', message };
+  return classifyError({ stderr: message });
+}
+
+/** The first line of a CLI message, for a verdict's one-sentence detail. */
+export function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim())?.trim() ?? text;
 }

@@ -35,6 +35,12 @@ export interface ProbeOptions {
   readonly [key: string]: unknown;
 }
 
+/** Reads a string option (from the command line or a test), ignoring anything that is not a non-empty string. */
+export function stringOption(options: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = options[key];
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
 export interface ProbeContext<Id extends CapabilityId = CapabilityId> {
   readonly runId: string;
   /** Aborted on per-probe timeout, global deadline or Ctrl-C. Pass it on to long operations. */

@@ -59,6 +59,13 @@ const unknown = (reason: Reason, message: string): Classified => ({ status: 'unk
 
 /** Ordered: the first matching pattern wins, so specific causes come before generic ones. */
 const MESSAGE_PATTERNS: ReadonlyArray<readonly [RegExp, (m: string) => Classified]> = [
+  // Messages the docker CLI prints when it reaches a registry itself (manifest inspect, content trust):
+  // the registry or notary answered that the reference has no manifest / no signatures.
+  [/no such manifest|does not have trust data|no valid trust data|no trust data available/i, (m) => unsupported('not-found', m)],
+  // A plain-HTTP server where TLS was expected (a registry or notary without TLS).
+  [/server gave HTTP response to HTTPS client|first record does not look like a TLS handshake/i, (m) => unsupported('tls', m)],
+  // An old CLI with `docker manifest` behind the experimental switch.
+  [/only supported on a Docker cli with experimental/i, (m) => unsupported('plugin-missing', m)],
   [/proxyconnect|proxy.*\b(403|407)\b|\b(403|407)\b.*proxy|Proxy Authentication Required/i, (m) => unsupported('blocked-by-proxy', m)],
   [/no such host|ENOTFOUND|EAI_AGAIN|server misbehaving|Temporary failure in name resolution|could not resolve host/i, (m) => unsupported('dns', m)],
   [/connection refused|ECONNREFUSED/i, (m) => unsupported('connection-refused', m)],

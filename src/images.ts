@@ -75,3 +75,22 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   for await (const chunk of stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
+
+/** The registry host of an image reference (`docker.io` when the reference names none), without the port. */
+export function registryHostOf(ref: string): string {
+  const first = ref.split('/')[0] ?? '';
+  const named = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (!named) return 'docker.io';
+  if (first.startsWith('[')) return first.slice(1, first.indexOf(']'));
+  return first.replace(/:\d+$/, '');
+}
+
+/**
+ * True for registries on loopback. The engine treats them as insecure (plain HTTP allowed), so the CLI's
+ * own registry client is told the same with --insecure: otherwise it reports "no such manifest" for a
+ * manifest that is there.
+ */
+export function isLoopbackRegistry(ref: string): boolean {
+  const host = registryHostOf(ref);
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

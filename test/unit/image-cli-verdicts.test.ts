@@ -1,6 +1,7 @@
 /** Pure logic of the image CLI probes, fed with CLI output recorded on a machine without internet. */
 import { describe, expect, it } from 'vitest';
-import { classifyCliFailure, isLoopbackRegistry, registryHostOf } from '../../src/cli-verdicts.js';
+import { classifyCliFailure } from '../../src/cli-outcome.js';
+import { isLoopbackRegistry, registryHostOf } from '../../src/images.js';
 import type { CliResult } from '../../src/docker-cli.js';
 import { describeManifest } from '../../probes/image-remote-inspect.js';
 import { scannerAnswers, trustPathOf } from '../../probes/image-security.js';
