@@ -190,7 +190,3 @@ const BY_ID: ReadonlyMap<string, CapabilityDefinition> = new Map(CATALOGUE.map((
 export function findCapability(id: string): CapabilityDefinition | undefined {
   return BY_ID.get(id);
 }
-
-export function isCapabilityId(id: string): id is CapabilityId {
-  return BY_ID.has(id);
-}

@@ -12,7 +12,7 @@ import { discoverEngine } from './engine.js';
 import { CleanupLedger } from './ledger.js';
 import { resolveProbeImage, type ImageResolution } from './probe-image.js';
 import { ReportSchema, SCHEMA_VERSION, summarise, type CapabilityResult, type Report } from './report.js';
-import { probesFor, runProbes, type RunEvent } from './runner.js';
+import { probesFor, runProbes, type Decided, type RunEvent } from './runner.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface RunOptions {
@@ -50,7 +50,7 @@ export async function runAll(options: RunOptions): Promise<Report> {
   const scheduled = probesFor(options.probes, options.selected);
   let imageResolution: ImageResolution = { image: null, attempts: [] };
   let cleanup: Report['cleanup'] = { removed: 0, failures: [] };
-  let decided = new Map<CapabilityId, { outcome: import('./define-probe.js').Outcome; probe: string }>();
+  let decided = new Map<CapabilityId, Decided>();
   let dockerCliVersion: string | null = null;
 
   try {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import type { Reason, Status } from '../model.js';
-import { errorText } from '../errors.js';
+import { classifyError, errorText } from '../errors.js';
 import { chooseProxy, redactProxy, type ProxyChoice, type ProxySettings } from './proxy.js';
 
 export interface HttpSettings {
@@ -134,5 +134,7 @@ export function classifyNetError(error: unknown): NetFailure {
   if (timedOut || codes.some((c) => /TIMEOUT|ETIMEDOUT|TimeoutError/i.test(c))) return { status: 'unknown', reason: 'timeout', message: `no answer in time${through}: ${message}` };
   if (codes.includes('AbortError')) return { status: 'unknown', reason: 'aborted', message };
   if (codes.some((c) => /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|EHOSTUNREACH|ENETUNREACH)$/.test(c))) return { status: 'unsupported', reason: 'not-reachable', message: `${message}${through}` };
-  return { status: 'unknown', reason: 'probe-error', message: `${message}${through}` };
+  // No code we know: the shared message table may still name the cause.
+  const byMessage = classifyError(message);
+  return { status: byMessage.status, reason: byMessage.reason, message: `${message}${through}` };
 }
