@@ -16,6 +16,7 @@ import { defineProbe, supported, unknown, unsupported, type Outcome } from '../s
 import type { CliResult, DockerCli } from '../src/docker-cli.js';
 import { classifyError } from '../src/errors.js';
 import { normaliseArch } from '../src/images.js';
+import { registryOptions } from '../src/registry/options.js';
 import type { Reason } from '../src/model.js';
 
 type BuildxId = 'build.buildx' | 'build.buildx.multi-platform' | 'build.buildx.push';
@@ -25,10 +26,8 @@ const ALL: readonly BuildxId[] = ['build.buildx', 'build.buildx.multi-platform',
 export const MULTI_PLATFORM_BASE = 'busybox:latest';
 const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
 
-/** Options this probe reads, checked: they come from the command line through an untyped bag. */
+/** Options of this probe's own, checked: they come through an untyped bag. */
 const BuildxOptionsSchema = z.object({
-  /** --push-target: registry/repository[:tag], the only place cap-probe pushes. */
-  pushTarget: z.string().min(1).optional(),
   /** Where binfmt_misc is read from (tests point it elsewhere). */
   binfmtDir: z.string().min(1).optional(),
 });
@@ -111,8 +110,8 @@ export default defineProbe({
         return result;
       },
     };
-    const options = BuildxOptionsSchema.safeParse(ctx.options);
-    const pushTarget = options.success ? options.data.pushTarget : undefined;
+    // --push-target, as the registry probes read it: the only place cap-probe pushes.
+    const pushTarget = registryOptions(ctx.options).pushTarget;
     const opts = (timeoutMs: number) => ({ timeoutMs, signal: ctx.signal });
 
     const version = await cli.run(['buildx', 'version'], opts(20_000));
